@@ -1,0 +1,3 @@
+// Request validation helpers shared by every service.
+export { Violations, isUuid } from './violations.js';
+export { checkMoney, type MoneyRules } from './money.js';
