@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { AckPolicy, connect, StringCodec } from 'nats';
 import pg from 'pg';
@@ -19,6 +18,7 @@ import {
   TEMP_DIR_PREFIX,
   type ServerHandle,
 } from '../../scripts/servers/index.js';
+import { eventually } from '../support/eventually.js';
 import { useServers } from '../support/servers.js';
 
 const servers = useServers(test, { consul: true, nats: true, postgres: true });
@@ -28,14 +28,6 @@ async function getJson(url: string, init?: RequestInit): Promise<unknown> {
   if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${response.status}`);
   const text = await response.text();
   return text === '' ? undefined : JSON.parse(text);
-}
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
@@ -64,11 +56,14 @@ test('consul - a registered service shows up in the catalog', async (t) => {
     body: JSON.stringify({ Name: 'orders', ID: 'orders-1', Address: '127.0.0.1', Port: 50051, Tags: ['grpc'] }),
   });
   // The agent syncs its local services into the catalog asynchronously (anti-entropy).
-  let catalog: Record<string, string[]> = {};
-  await eventually('orders in the catalog', async () => {
-    catalog = (await getJson(`${httpAddr}/v1/catalog/services`)) as Record<string, string[]>;
-    return 'orders' in catalog;
-  });
+  const catalog = await eventually(
+    async () => {
+      const services = (await getJson(`${httpAddr}/v1/catalog/services`)) as Record<string, string[]>;
+      return 'orders' in services ? services : undefined;
+    },
+    15_000,
+    'orders in the catalog',
+  );
   t.deepEqual(catalog['orders'], ['grpc']);
   const instances = (await getJson(`${httpAddr}/v1/catalog/service/orders`)) as { ServicePort: number }[];
   t.is(instances[0]?.ServicePort, 50051);
@@ -249,13 +244,13 @@ test('servers - die with a SIGKILLed owner, temp folders and all', async (t) => 
   });
   let out = '';
   owner.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  await eventually('the owner to report its servers', () => out.includes('\n'), 60_000);
+  await eventually(() => out.includes('\n') || undefined, 60_000, 'the owner to report its servers');
   const started = JSON.parse(out) as { pid: number; dir: string }[];
   t.is(started.length, 3);
   t.true(started.every((s) => isProcessAlive(s.pid) && existsSync(s.dir)));
 
   owner.kill('SIGKILL');
-  await eventually('the orphaned servers to die', () => started.every((s) => !isProcessAlive(s.pid)));
-  await eventually('their temp folders to go', () => started.every((s) => !existsSync(s.dir)));
+  await eventually(() => started.every((s) => !isProcessAlive(s.pid)) || undefined, 15_000, 'the orphaned servers to die');
+  await eventually(() => started.every((s) => !existsSync(s.dir)) || undefined, 15_000, 'their temp folders to go');
   t.pass();
 });

@@ -17,6 +17,11 @@ export class Violations {
     return ok;
   }
 
+  /** What has been collected so far, in order. */
+  get all(): readonly FieldViolation[] {
+    return this.list;
+  }
+
   get empty(): boolean {
     return this.list.length === 0;
   }

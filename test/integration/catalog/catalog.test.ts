@@ -1,16 +1,14 @@
 import test from 'ava';
-import { status, type ServiceError as GrpcError } from '@grpc/grpc-js';
-import { fromBinary, createRegistry } from '@bufbuild/protobuf';
-import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { status } from '@grpc/grpc-js';
 import { CatalogService, ProductStatus } from '../../../services/gen/shop/catalog/v1/catalog_pb.js';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '../../../services/gen/grpc/health/v1/health_pb.js';
-import { StatusSchema } from '../../../services/gen/google/rpc/status_pb.js';
-import { BadRequestSchema, type BadRequest } from '../../../services/gen/google/rpc/error_details_pb.js';
-import { createClient, isGrpcError, type ServiceClient } from '../../../services/runtime/client/index.js';
+import { createClient, type ServiceClient } from '../../../services/runtime/client/index.js';
 import type { RunningService } from '../../../services/runtime/bootstrap/index.js';
 import type { CatalogConfig } from '../../../services/catalog/config.js';
 import { useServers } from '../../support/servers.js';
-import { catalogEnv, eventually, overlayFile, startCatalog } from '../../support/catalog.js';
+import { catalogEnv, overlayFile, startCatalog } from '../../support/catalog.js';
+import { eventually } from '../../support/eventually.js';
+import { grpcError, violatedFields } from '../../support/grpc.js';
 
 const servers = useServers(test, { consul: true, postgres: true });
 
@@ -34,22 +32,6 @@ test.after.always(async () => {
 let skuCounter = 0;
 const sku = (prefix = 'SKU') => `${prefix}-${process.pid}-${++skuCounter}`;
 const eur = (units: number, nanos = 0) => ({ currencyCode: 'EUR', units: BigInt(units), nanos });
-
-async function grpcError(p: Promise<unknown>): Promise<GrpcError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isGrpcError(err)) throw new Error(`expected a gRPC error, got ${String(err)}`);
-  return err;
-}
-
-function violatedFields(err: GrpcError): string[] {
-  const bin = err.metadata.get('grpc-status-details-bin')[0] as Buffer;
-  const details = fromBinary(StatusSchema, bin);
-  const badRequest = anyUnpack(details.details[0]!, createRegistry(BadRequestSchema)) as BadRequest;
-  return badRequest.fieldViolations.map((v) => v.field);
-}
 
 test('catalog - create then get, get by sku and batch get return the same product', async (t) => {
   const s = sku();

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { useServers } from '../../support/servers.js';
-import { catalogEnv, eventually, overlayFile, spawnCatalog } from '../../support/catalog.js';
+import { catalogEnv, overlayFile, spawnCatalog } from '../../support/catalog.js';
+import { eventually } from '../../support/eventually.js';
 
 const servers = useServers(test, { consul: true, postgres: true });
 

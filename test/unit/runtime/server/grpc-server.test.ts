@@ -1,16 +1,13 @@
 import test from 'ava';
 import { Metadata, status } from '@grpc/grpc-js';
-import { fromBinary } from '@bufbuild/protobuf';
-import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { pino } from 'pino';
 import { CatalogService } from '../../../../services/gen/shop/catalog/v1/catalog_pb.js';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '../../../../services/gen/grpc/health/v1/health_pb.js';
-import { StatusSchema } from '../../../../services/gen/google/rpc/status_pb.js';
-import { BadRequestSchema, type BadRequest } from '../../../../services/gen/google/rpc/error_details_pb.js';
 import { createClient, isGrpcError } from '../../../../services/runtime/client/index.js';
 import { invalidArgument, ServiceError } from '../../../../services/runtime/errors/index.js';
 import { GrpcServer, bind, type CallContext, type ServiceImpl } from '../../../../services/runtime/server/index.js';
-import { createRegistry } from '@bufbuild/protobuf';
+import { eventually } from '../../../support/eventually.js';
+import { grpcError, violatedFields } from '../../../support/grpc.js';
 
 const log = pino({ level: 'silent' });
 
@@ -41,15 +38,6 @@ async function serve(getProduct: (id: string, ctx: CallContext) => Promise<{ nam
   };
 }
 
-async function callError(p: Promise<unknown>) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isGrpcError(err)) throw new Error(`expected a gRPC error, got ${String(err)}`);
-  return err;
-}
-
 test('server - unary call returns the message, echoes x-request-id and sends headers and trailers', async (t) => {
   const s = await serve(async (id, ctx) => {
     ctx.responseHeaders.set('x-consistency-token', 'lsn-1');
@@ -73,14 +61,10 @@ test('server - a ServiceError reaches the caller with its code, message and BadR
     throw invalidArgument([{ field: 'id', description: 'must be a UUID' }]);
   });
   t.teardown(() => s.close());
-  const err = await callError(s.catalog.getProduct({ id: 'x' }));
+  const err = await grpcError(s.catalog.getProduct({ id: 'x' }));
   t.is(err.code, status.INVALID_ARGUMENT);
   t.is(err.details, 'id: must be a UUID');
-  const bin = err.metadata.get('grpc-status-details-bin')[0];
-  t.true(Buffer.isBuffer(bin));
-  const details = fromBinary(StatusSchema, bin as Buffer);
-  const badRequest = anyUnpack(details.details[0]!, createRegistry(BadRequestSchema));
-  t.deepEqual((badRequest as BadRequest).fieldViolations.map((v) => v.field), ['id']);
+  t.deepEqual(violatedFields(err), ['id']);
 });
 
 test('server - an unexpected error becomes INTERNAL without leaking its text', async (t) => {
@@ -88,7 +72,7 @@ test('server - an unexpected error becomes INTERNAL without leaking its text', a
     throw new Error('password=hunter2 in some SQL');
   });
   t.teardown(() => s.close());
-  const err = await callError(s.catalog.getProduct({ id: 'x' }));
+  const err = await grpcError(s.catalog.getProduct({ id: 'x' }));
   t.is(err.code, status.INTERNAL);
   t.is(err.details, 'internal error');
 });
@@ -108,10 +92,10 @@ test('server - the caller deadline aborts the handler signal with DEADLINE_EXCEE
   );
   t.teardown(() => s.close());
   const before = Date.now();
-  const err = await callError(s.catalog.getProduct({ id: 'x' }, { timeoutMs: 150 }));
+  const err = await grpcError(s.catalog.getProduct({ id: 'x' }, { timeoutMs: 150 }));
   t.is(err.code, status.DEADLINE_EXCEEDED);
   t.true(deadlineSeen !== undefined && deadlineSeen >= before + 100 && deadlineSeen <= before + 1000, `deadline ${deadlineSeen} vs ${before}`);
-  await waitFor(() => reason !== undefined);
+  await eventually(() => reason, 3000, 'the handler to see the abort');
   t.is((reason as ServiceError).code, status.DEADLINE_EXCEEDED);
 });
 
@@ -131,11 +115,11 @@ test('server - a client cancel aborts the handler signal with CANCELLED', async 
   );
   t.teardown(() => s.close());
   const controller = new AbortController();
-  const call = callError(s.catalog.getProduct({ id: 'x' }, { signal: controller.signal }));
+  const call = grpcError(s.catalog.getProduct({ id: 'x' }, { signal: controller.signal }));
   await running;
   controller.abort();
   t.is((await call).code, status.CANCELLED);
-  await waitFor(() => reason !== undefined);
+  await eventually(() => reason, 3000, 'the handler to see the abort');
   t.is((reason as ServiceError).code, status.CANCELLED);
 });
 
@@ -146,7 +130,7 @@ test('health - Check follows readiness and an unknown service is NOT_FOUND', asy
   s.server.health.setAll(Serving.SERVING);
   t.is((await s.health.check({ service: '' })).status, Serving.SERVING);
   t.is((await s.health.check({ service: 'shop.catalog.v1.CatalogService' })).status, Serving.SERVING);
-  t.is((await callError(s.health.check({ service: 'nope' }))).code, status.NOT_FOUND);
+  t.is((await grpcError(s.health.check({ service: 'nope' }))).code, status.NOT_FOUND);
 });
 
 test('health - Watch streams the current status, then each change', async (t) => {
@@ -184,18 +168,10 @@ test('server - shutdown lets short calls finish and cancels calls that outlive t
   );
   t.teardown(() => s.close());
   const short = s.catalog.getProduct({ id: 'short' });
-  const long = callError(s.catalog.getProduct({ id: 'long' }));
-  await waitFor(() => s.server.inFlightCount === 2);
+  const long = grpcError(s.catalog.getProduct({ id: 'long' }));
+  await eventually(() => s.server.inFlightCount === 2 || undefined, 3000, 'two calls in flight');
   await s.server.shutdown(400);
   t.is((await short).name, 'done');
   t.true([status.UNAVAILABLE, status.CANCELLED].includes((await long).code));
   t.is((reasons[0] as ServiceError).code, status.UNAVAILABLE);
 });
-
-async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
