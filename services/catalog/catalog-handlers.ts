@@ -37,20 +37,20 @@ function isListKey(key: unknown[] | undefined): key is [string, string] {
 export function catalogService(store: ProductStore, config: CatalogConfig['catalog']): ServiceBinding {
   return bind(CatalogService, {
     async createProduct(req, ctx) {
-      return toProduct(await store.create(tenantOf(ctx), parseCreate(req), ctx.signal));
+      return toProduct(await store.create(tenantOf(ctx), parseCreate(req), ctx));
     },
 
     async getProduct(req, ctx) {
-      return toProduct(await store.get(tenantOf(ctx), parseId(req.id), ctx.signal));
+      return toProduct(await store.get(tenantOf(ctx), parseId(req.id), ctx));
     },
 
     async getProductBySku(req, ctx) {
-      return toProduct(await store.getBySku(tenantOf(ctx), parseSku(req.sku), ctx.signal));
+      return toProduct(await store.getBySku(tenantOf(ctx), parseSku(req.sku), ctx));
     },
 
     async batchGetProducts(req, ctx) {
       const { ids, skus } = parseBatchGet(req);
-      return { products: (await store.batchGet(tenantOf(ctx), ids, skus, ctx.signal)).map(toProduct) };
+      return { products: (await store.batchGet(tenantOf(ctx), ids, skus, ctx)).map(toProduct) };
     },
 
     async listProducts(req, ctx) {
@@ -62,7 +62,7 @@ export function catalogService(store: ProductStore, config: CatalogConfig['catal
         throw invalidArgument([{ field: 'page_token', description: 'is not a token this service issued' }]);
       }
       // One row more than the page tells whether there is a next page.
-      const rows = await store.list(tenantOf(ctx), { status: input.status, nameContains: input.query, after, limit: input.pageSize + 1 }, ctx.signal);
+      const rows = await store.list(tenantOf(ctx), { status: input.status, nameContains: input.query, after, limit: input.pageSize + 1 }, ctx);
       const page = rows.slice(0, input.pageSize);
       const last = page[page.length - 1];
       return {
@@ -73,16 +73,16 @@ export function catalogService(store: ProductStore, config: CatalogConfig['catal
 
     async updateProduct(req, ctx) {
       const { id, changes, expectedVersion } = parseUpdate(req);
-      return toProduct(await store.update(tenantOf(ctx), id, changes, expectedVersion, ctx.signal));
+      return toProduct(await store.update(tenantOf(ctx), id, changes, expectedVersion, ctx));
     },
 
     async changePrice(req, ctx) {
       const { id, price, expectedVersion } = parseChangePrice(req);
-      return toProduct(await store.changePrice(tenantOf(ctx), id, price, expectedVersion, ctx.signal));
+      return toProduct(await store.changePrice(tenantOf(ctx), id, price, expectedVersion, ctx));
     },
 
     async archiveProduct(req, ctx) {
-      return toProduct(await store.update(tenantOf(ctx), parseId(req.id), { status: 'ARCHIVED' }, undefined, ctx.signal));
+      return toProduct(await store.update(tenantOf(ctx), parseId(req.id), { status: 'ARCHIVED' }, undefined, ctx));
     },
   });
 }

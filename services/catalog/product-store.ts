@@ -98,17 +98,32 @@ function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** What a store call needs of the gRPC call it serves: when to give up. */
+export interface CallScope {
+  signal: AbortSignal;
+  /** The caller's deadline (epoch ms); bounds every SQL statement. */
+  deadline: number | undefined;
+}
+
 export class ProductStore {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly clock?: Clock,
+    private readonly clock: Clock,
+    /** The pool's statement_timeout, which a caller's deadline may only shorten. */
+    private readonly statementTimeoutMs: number,
   ) {}
 
-  private tx<T>(fn: (tx: Tx) => Promise<T>, signal: AbortSignal, readOnly = false): Promise<T> {
-    return withTransaction(this.pool, fn, { signal, readOnly, ...(this.clock ? { clock: this.clock } : {}) });
+  private tx<T>(fn: (tx: Tx) => Promise<T>, scope: CallScope, readOnly = false): Promise<T> {
+    return withTransaction(this.pool, fn, {
+      signal: scope.signal,
+      readOnly,
+      clock: this.clock,
+      statementTimeoutMs: this.statementTimeoutMs,
+      ...(scope.deadline === undefined ? {} : { deadline: scope.deadline }),
+    });
   }
 
-  create(tenant: string, p: NewProduct, signal: AbortSignal): Promise<ProductRecord> {
+  create(tenant: string, p: NewProduct, scope: CallScope): Promise<ProductRecord> {
     return this.tx(async (tx) => {
       let inserted: pg.QueryResult<Row>;
       try {
@@ -127,30 +142,30 @@ export class ProductStore {
         [tenant, row.id, p.details.description, JSON.stringify(p.details.attributes), JSON.stringify(p.details.imageUrls)],
       );
       return { ...toRecord(row), details: p.details };
-    }, signal);
+    }, scope);
   }
 
-  get(tenant: string, id: string, signal: AbortSignal): Promise<ProductRecord> {
-    return this.tx((tx) => this.read(tx, tenant, 'id', id), signal, true);
+  get(tenant: string, id: string, scope: CallScope): Promise<ProductRecord> {
+    return this.tx((tx) => this.read(tx, tenant, 'id', id), scope, true);
   }
 
-  getBySku(tenant: string, sku: string, signal: AbortSignal): Promise<ProductRecord> {
-    return this.tx((tx) => this.read(tx, tenant, 'sku', sku), signal, true);
+  getBySku(tenant: string, sku: string, scope: CallScope): Promise<ProductRecord> {
+    return this.tx((tx) => this.read(tx, tenant, 'sku', sku), scope, true);
   }
 
   /** Core fields of the products found by id or sku, in no particular order. */
-  batchGet(tenant: string, ids: string[], skus: string[], signal: AbortSignal): Promise<ProductRecord[]> {
+  batchGet(tenant: string, ids: string[], skus: string[], scope: CallScope): Promise<ProductRecord[]> {
     return this.tx(async (tx) => {
       const { rows } = await tx.query<Row>(
         `SELECT ${CORE} FROM products p WHERE p.tenant_id = $1 AND (p.id = ANY($2::uuid[]) OR p.sku = ANY($3::text[])) ORDER BY p.sku`,
         [tenant, ids, skus],
       );
       return rows.map(toRecord);
-    }, signal, true);
+    }, scope, true);
   }
 
   /** One page of core fields, ordered by (name, id); asks for limit rows. */
-  list(tenant: string, q: ListQuery, signal: AbortSignal): Promise<ProductRecord[]> {
+  list(tenant: string, q: ListQuery, scope: CallScope): Promise<ProductRecord[]> {
     return this.tx(async (tx) => {
       const values: unknown[] = [tenant, q.status];
       let where = 'p.tenant_id = $1 AND p.status = $2';
@@ -165,10 +180,10 @@ export class ProductStore {
       values.push(q.limit);
       const { rows } = await tx.query<Row>(`SELECT ${CORE} FROM products p WHERE ${where} ORDER BY p.name, p.id LIMIT $${values.length}`, values);
       return rows.map(toRecord);
-    }, signal, true);
+    }, scope, true);
   }
 
-  update(tenant: string, id: string, changes: ProductChanges, expectedVersion: bigint | undefined, signal: AbortSignal): Promise<ProductRecord> {
+  update(tenant: string, id: string, changes: ProductChanges, expectedVersion: bigint | undefined, scope: CallScope): Promise<ProductRecord> {
     return this.tx(async (tx) => {
       await this.lockAtVersion(tx, tenant, id, expectedVersion);
       const core: string[] = [];
@@ -183,10 +198,10 @@ export class ProductStore {
       if (changes.imageUrls !== undefined) details.push(`image_urls = $${dv.push(JSON.stringify(changes.imageUrls))}`);
       if (details.length > 0) await tx.query(`UPDATE product_details SET ${details.join(', ')} WHERE tenant_id = $1 AND product_id = $2`, dv);
       return this.read(tx, tenant, 'id', id);
-    }, signal);
+    }, scope);
   }
 
-  changePrice(tenant: string, id: string, price: MoneyValue, expectedVersion: bigint | undefined, signal: AbortSignal): Promise<ProductRecord> {
+  changePrice(tenant: string, id: string, price: MoneyValue, expectedVersion: bigint | undefined, scope: CallScope): Promise<ProductRecord> {
     return this.tx(async (tx) => {
       await this.lockAtVersion(tx, tenant, id, expectedVersion);
       await tx.query(
@@ -195,7 +210,7 @@ export class ProductStore {
         [tenant, id, price.currencyCode, price.units.toString(), price.nanos],
       );
       return this.read(tx, tenant, 'id', id);
-    }, signal);
+    }, scope);
   }
 
   /** Locks the row (SELECT FOR UPDATE works on both databases) and checks its version. */

@@ -10,6 +10,6 @@ export const catalogSpec: ServiceSpec<CatalogConfig> = {
   name: 'catalog',
   configSchema: catalogConfigSchema,
   migrationsDir: fileURLToPath(new URL('./migrations/', import.meta.url)),
-  services: ({ config, pool, clock }) => [catalogService(new ProductStore(pool, clock), config.catalog)],
+  services: ({ config, pool, clock }) => [catalogService(new ProductStore(pool, clock, config.database.statementTimeoutMs), config.catalog)],
   interceptors: ({ config }) => [defaultTenantInterceptor(config.service.defaultTenant)],
 };

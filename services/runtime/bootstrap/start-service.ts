@@ -8,7 +8,7 @@
 // stop() runs it backwards: NOT_SERVING, deregister, drain calls, close the pool.
 import type pg from 'pg';
 import type { z } from 'zod';
-import { systemClock, type Clock } from '../clock.js';
+import { backoffMs, systemClock, systemRandom, type Clock } from '../clock.js';
 import { loadConfig, type BaseConfig } from '../config/index.js';
 import { ConsulAgentClient, Registrar, buildRegistration } from '../consul/index.js';
 import { createLogger, type Logger } from '../log.js';
@@ -79,6 +79,7 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>, o
     log,
   );
   try {
+    await waitForDatabase(pool, config.database.startupWaitMs, clock, log);
     const { applied, dialect } = await migrate(pool, { dir: spec.migrationsDir, log, clock, leaseMs: config.database.migrationLeaseMs });
     log.info({ applied, dialect: dialect.kind, version: dialect.version }, 'database ready');
 
@@ -146,5 +147,21 @@ export async function startService<C extends BaseConfig>(spec: ServiceSpec<C>, o
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Waits, with backoff, until the database answers: in a fresh environment it may start after us. */
+async function waitForDatabase(pool: pg.Pool, waitMs: number, clock: Clock, log: Logger): Promise<void> {
+  const until = clock.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ping(pool);
+      return;
+    } catch (err) {
+      if (clock.now() >= until) throw new Error(`database did not answer within ${waitMs} ms: ${(err as Error).message}`, { cause: err });
+      const wait = backoffMs(attempt, 100, 2_000, systemRandom);
+      log.warn({ err: (err as Error).message, attempt, retryInMs: wait }, 'database not reachable yet');
+      await clock.sleep(wait);
+    }
   }
 }

@@ -82,6 +82,8 @@ export const databaseSection = z
     statementTimeoutMs: ms,
     /** A migration lease held longer than this by a dead instance is taken over. */
     migrationLeaseMs: ms.min(1000),
+    /** How long start-up waits for the database to answer before giving up (it may start after us). */
+    startupWaitMs: ms.default(30_000),
   })
   .strict();
 

@@ -35,6 +35,14 @@ export interface TransactionOptions {
   maxBackoffMs?: number;
   clock?: Clock;
   random?: Random;
+  /**
+   * Absolute deadline (epoch ms on `clock`), usually the caller's gRPC deadline: each attempt
+   * sets `SET LOCAL statement_timeout` to the time left, so the database stops work that no
+   * one waits for any more. Both PostgreSQL and CockroachDB accept SET LOCAL.
+   */
+  deadline?: number;
+  /** Upper bound for that statement_timeout (the pool's own); the smaller of the two applies. */
+  statementTimeoutMs?: number;
   /** Called after a failed attempt that will be retried (metrics, logs). */
   onRetry?: (attempt: number, err: unknown) => void;
 }
@@ -91,7 +99,7 @@ export async function withTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     let failure: unknown;
     try {
-      return await attemptOnce(pool, begin, fn);
+      return await attemptOnce(pool, begin, statementTimeout(options, clock), fn);
     } catch (err) {
       if (!isRetryableSqlError(err)) throw err;
       failure = err;
@@ -104,7 +112,16 @@ export async function withTransaction<T>(
   }
 }
 
-async function attemptOnce<T>(pool: TransactionPool, begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/** The statement_timeout for one attempt, or undefined to keep the session's. */
+function statementTimeout(options: TransactionOptions, clock: Clock): number | undefined {
+  const left = options.deadline === undefined ? Infinity : options.deadline - clock.now();
+  const ms = Math.min(left, options.statementTimeoutMs ?? Infinity);
+  if (ms === Infinity) return undefined;
+  // 0 would mean "no timeout"; a deadline already passed gets the smallest one instead.
+  return Math.max(1, Math.floor(ms));
+}
+
+async function attemptOnce<T>(pool: TransactionPool, begin: string, timeoutMs: number | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // Set when the connection can no longer be trusted: it is then destroyed, not pooled.
   let broken: Error | undefined;
@@ -118,6 +135,8 @@ async function attemptOnce<T>(pool: TransactionPool, begin: string, fn: (tx: Tx)
   };
   try {
     await client.query(begin);
+    // An integer we computed, not user input: SET takes no bind parameters.
+    if (timeoutMs !== undefined) await client.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
     const result = await fn(tx);
     await client.query('COMMIT');
     return result;

@@ -126,3 +126,15 @@ test('createPool - sessions carry application_name and statement_timeout; ping a
   // server_version reads "15.5 (Debian 15.5-1)": the dialect's version is its first word.
   t.deepEqual(await detectDialect(pool), { kind: 'postgres', version: String(rows[0].version).split(' ')[0] });
 });
+
+test('withTransaction - the caller deadline stops a slow statement in the database (57014) instead of waiting it out', async (t) => {
+  const pool = openPool(t, await freshDatabase(servers().postgres, 'deadline'));
+  const started = Date.now();
+  const err = await t.throwsAsync(withTransaction(pool, (tx) => tx.query('SELECT pg_sleep(5)'), { deadline: Date.now() + 300 }));
+  const tookMs = Date.now() - started;
+  t.is(sqlState(err), '57014');
+  t.true(tookMs < 2_000, `gave up after ${tookMs} ms, not 5 s`);
+  // The session setting was LOCAL: the pooled connection is back to no per-call limit.
+  const { rows } = await pool.query<{ statement_timeout: string }>('SHOW statement_timeout');
+  t.not(rows[0]!.statement_timeout, '300ms');
+});

@@ -231,3 +231,37 @@ test('withTransaction - a Tx kept past its transaction refuses to run', async (t
 test('withTransaction - rejects a maxAttempts below 1', async (t) => {
   await t.throwsAsync(withTransaction(new FakePool(), async () => 1, { maxAttempts: 0 }), { instanceOf: RangeError });
 });
+
+test('withTransaction - a deadline bounds every statement with SET LOCAL statement_timeout, recomputed per attempt', async (t) => {
+  const clock = new InstantClock();
+  const pool = new FakePool();
+  let calls = 0;
+  await withTransaction(
+    pool,
+    async (tx) => {
+      await tx.query('SELECT 1');
+      if (++calls === 1) throw pgError('40001');
+    },
+    { clock, deadline: clock.now() + 250, statementTimeoutMs: 10_000, random: () => 0.5, baseBackoffMs: 100 },
+  );
+  // Attempt 1 has 250 ms left; the backoff (50 ms) uses some, so attempt 2 has 200 ms.
+  t.deepEqual(
+    pool.clients.map((c) => c.queries[1]),
+    ['SET LOCAL statement_timeout = 250', 'SET LOCAL statement_timeout = 200'],
+  );
+});
+
+test('withTransaction - the smaller of deadline and statementTimeoutMs applies; neither leaves the session setting alone', async (t) => {
+  const clock = new InstantClock();
+  const capped = new FakePool();
+  await withTransaction(capped, async (tx) => void (await tx.query('SELECT 1')), { clock, deadline: clock.now() + 60_000, statementTimeoutMs: 5_000 });
+  t.is(capped.clients[0]!.queries[1], 'SET LOCAL statement_timeout = 5000');
+
+  const passed = new FakePool();
+  await withTransaction(passed, async (tx) => void (await tx.query('SELECT 1')), { clock, deadline: clock.now() - 10 });
+  t.is(passed.clients[0]!.queries[1], 'SET LOCAL statement_timeout = 1', 'a passed deadline gets the smallest timeout, never 0 (= none)');
+
+  const none = new FakePool();
+  await withTransaction(none, async (tx) => void (await tx.query('SELECT 1')), { clock });
+  t.deepEqual(none.clients[0]!.queries, [BEGIN, 'SELECT 1', 'COMMIT']);
+});
