@@ -72,14 +72,28 @@ export class ConsulAgentClient {
     const headers: Record<string, string> = {};
     if (this.options.token) headers['X-Consul-Token'] = this.options.token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(new URL(path, this.options.address), {
-      method,
-      headers,
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
+    const where = path.split('?')[0]!;
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.options.address), {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const reason = timeout.aborted ? `no answer within ${this.options.requestTimeoutMs} ms` : describe(err);
+      throw new Error(`consul ${method} ${where} at ${this.options.address}: ${reason}`, { cause: err });
+    }
     const text = await res.text();
-    if (!res.ok) throw new ConsulError(res.status, text, path.split('?')[0]!);
+    if (!res.ok) throw new ConsulError(res.status, text, where);
     return text.length > 0 ? JSON.parse(text) : undefined;
   }
+}
+
+/** fetch hides the network error (ECONNREFUSED...) in `cause`. */
+function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
 }
