@@ -41,11 +41,24 @@ export class ReadinessMonitor {
     const signal = this.stopping.signal;
     let ready = true;
     let error: unknown;
+    // A check gets one interval to answer, on the injected clock; one that ignores its
+    // signal is raced, so a hung dependency reads as not ready instead of freezing the loop.
+    const attempt = new AbortController();
+    const timedOut = new Promise<never>((_, reject) => {
+      attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason as Error), { once: true });
+    });
+    timedOut.catch(() => undefined);
+    this.options.clock.sleep(this.options.intervalMs, attempt.signal).then(
+      () => attempt.abort(new Error(`no answer within ${this.options.intervalMs} ms`)),
+      () => undefined,
+    );
     try {
-      await this.options.check(AbortSignal.any([signal, AbortSignal.timeout(this.options.intervalMs)]));
+      await Promise.race([this.options.check(AbortSignal.any([signal, attempt.signal])), timedOut]);
     } catch (err) {
       ready = false;
       error = err;
+    } finally {
+      attempt.abort(new Error('check finished'));
     }
     if (signal.aborted || ready === this.ready) return;
     this.ready = ready;

@@ -2,7 +2,7 @@
 import { Server, ServerCredentials, status as Code, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ServiceError } from '../errors/index.js';
 import type { Logger } from '../log.js';
-import { HealthRegistry } from './health.js';
+import { HealthRegistry, ServingStatus } from './health.js';
 import type { ServiceBinding } from './handlers.js';
 import type { Interceptor } from './interceptor.js';
 import { adaptMethod, methodDefinition, methodPath, type AdapterOptions } from './method-adapter.js';
@@ -87,7 +87,7 @@ export class GrpcServer {
    * rest (their handlers see the signal abort with UNAVAILABLE) and closes every connection.
    */
   async shutdown(graceMs: number): Promise<void> {
-    this.health.setAll(2 /* NOT_SERVING */);
+    this.health.setAll(ServingStatus.NOT_SERVING);
     const graceful = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), graceMs)));

@@ -229,7 +229,7 @@ function newContext(method: DescMethod, path: string, call: AnyCall, options: Ad
     peer: call.getPeer(),
     responseHeaders,
     responseTrailers: new Metadata(),
-    log: options.log.child({ requestId, method: path }),
+    log: options.log.child({ requestId, method: path, peer: call.getPeer() }),
     values: new ContextValues(),
   };
   const dispose = () => {
