@@ -217,6 +217,7 @@ function newContext(method: DescMethod, path: string, call: AnyCall, options: Ad
     );
   const events = call as unknown as NodeJS.EventEmitter;
   events.on('cancelled', onCancel);
+  const peer = call.getPeer();
   const responseHeaders = new Metadata();
   responseHeaders.set('x-request-id', requestId);
   const ctx: CallContext = {
@@ -226,10 +227,10 @@ function newContext(method: DescMethod, path: string, call: AnyCall, options: Ad
     metadata: call.metadata,
     signal: controller.signal,
     deadline,
-    peer: call.getPeer(),
+    peer,
     responseHeaders,
     responseTrailers: new Metadata(),
-    log: options.log.child({ requestId, method: path, peer: call.getPeer() }),
+    log: options.log.child({ requestId, method: path, peer }),
     values: new ContextValues(),
   };
   const dispose = () => {
