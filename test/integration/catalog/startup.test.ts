@@ -49,3 +49,27 @@ test('catalog start-up - gives up with a clear error when the database never ans
   );
   t.regex(err.message, /database did not answer within 500 ms: .*ECONNREFUSED/);
 });
+
+test('catalog start-up - two instances starting at once on one database both come up, migrations applied once', async (t) => {
+  const postgres = await startPostgres();
+  t.teardown(() => postgres.stop());
+  const url = await postgres.createDatabase('catalog_twins');
+  const env = (instance: string) => ({
+    DATABASE_URL: url,
+    CONSUL_HTTP_ADDR: servers().consul.httpAddr,
+    GRPC_PORT: '0',
+    SIDECAR_PORT: '0',
+    SERVICE_INSTANCE: instance,
+    LOG_LEVEL: 'silent',
+  });
+  const [a, b] = await Promise.all([startCatalog(env('twin-a')), startCatalog(env('twin-b'))]);
+  t.teardown(() => Promise.all([a.stop(), b.stop()]));
+  const { rows } = await a.pool.query<{ version: string; n: string }>('SELECT version, count(*) AS n FROM schema_migrations GROUP BY version');
+  t.deepEqual(
+    rows.map((r) => [Number(r.version), Number(r.n)]),
+    [[1, 1]],
+  );
+  const tables = await a.pool.query<{ n: string }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('products', 'product_details')");
+  t.is(Number(tables.rows[0]!.n), 2);
+  t.not(a.port, b.port);
+});
