@@ -5,6 +5,7 @@
 #   .tools/bin/consul       Consul >= 1.8       (PATH, else Debian bullseye's `consul` unpacked into .tools/consul)
 #   .tools/bin/nats-server  nats-server >= 2.9  (PATH, else Debian bookworm's `nats-server` unpacked into .tools/nats)
 #   .tools/pgbin            dir with PostgreSQL >= 15 server binaries (PATH, /usr/lib/postgresql/*/bin, else apt)
+#   python3-grpcio          for /usr/bin/python3 (interop tests of the sidecar; else apt)
 #
 # Debian packages are fetched with a private apt setup under .tools/apt (own sources list, lists and cache
 # dirs) that reuses the machine's Debian archive address and keeps signature checking on, so the system's
@@ -336,11 +337,21 @@ ensure_postgres_user() {
     die_with_log "could not create the system user postgres"
 }
 
+# An independent gRPC implementation (C core) for the sidecar's interop tests: Debian's python3-grpcio,
+# used with the system python (/usr/bin/python3), never another python3 on PATH.
+ensure_python_grpc() {
+  /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 && return 0
+  is_root || die "python3-grpcio not found: install Debian's package python3-grpcio (as root: apt-get install python3-grpcio)"
+  apt_install python3-grpcio || die_with_log "could not install python3-grpcio (apt-get install python3-grpcio)"
+  /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || die "python3-grpcio installed but /usr/bin/python3 cannot import grpc"
+}
+
 main() {
   [[ -d $BIN ]] || mkdir -p "$BIN"
   ensure_downloaded_servers
   ensure_postgres
   ensure_postgres_user
+  ensure_python_grpc
 }
 
 main "$@"
