@@ -41,6 +41,7 @@ export interface AgentServiceRegistration {
   Connect: {
     SidecarService: {
       Port?: number;
+      Weights: { Passing: number; Warning: number };
       Proxy: { Upstreams: Array<{ DestinationName: string; LocalBindPort: number }> };
     };
   };

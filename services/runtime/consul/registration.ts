@@ -55,6 +55,10 @@ export function buildRegistration(input: RegistrationInput): AgentServiceRegistr
     Connect: {
       SidecarService: {
         ...(input.sidecarPort > 0 ? { Port: input.sidecarPort } : {}),
+        // Callers reach the instance through its sidecar, so the sidecar's registration is what
+        // /v1/health/connect returns and what balancers weigh; Consul does not copy the
+        // service's Weights to it (1.8 defaults them to 1).
+        Weights: { Passing: input.weights.passing, Warning: input.weights.warning },
         Proxy: {
           Upstreams: input.upstreams.map((u) => ({ DestinationName: u.destinationName, LocalBindPort: u.localBindPort })),
         },

@@ -161,9 +161,11 @@ test('catalog - registered in consul as passing, with its sidecar and declared u
   const sidecar = (await (await fetch(`${consul.httpAddr}/v1/agent/service/catalog-it-sidecar-proxy`)).json()) as {
     Kind: string;
     Port: number;
+    Weights: { Passing: number; Warning: number };
     Proxy: { DestinationServiceID: string; DestinationServiceName: string; LocalServicePort: number; Upstreams: Array<{ DestinationName: string; LocalBindPort: number }> };
   };
   t.is(sidecar.Kind, 'connect-proxy');
+  t.deepEqual(sidecar.Weights, { Passing: 10, Warning: 1 }, 'the sidecar is what callers balance over');
   t.true(sidecar.Port >= 21000, `consul assigned sidecar port ${sidecar.Port}`);
   t.is(sidecar.Proxy.DestinationServiceID, 'catalog-it');
   t.is(sidecar.Proxy.DestinationServiceName, 'catalog');

@@ -88,3 +88,8 @@ test('registration - no upstreams gives an empty list', (t) => {
   const r = buildRegistration({ ...input, upstreams: [] });
   t.deepEqual(r.Connect.SidecarService.Proxy.Upstreams, []);
 });
+
+test('registration - the sidecar carries the instance weights, since callers are balanced over sidecars', (t) => {
+  const r = buildRegistration({ ...input, weights: { passing: 7, warning: 2 } });
+  t.deepEqual(r.Connect.SidecarService.Weights, { Passing: 7, Warning: 2 });
+});
