@@ -6,6 +6,7 @@ import { startConsul, startNats, startPostgres, type ServerHandle } from './serv
 import { REPO_ROOT } from './servers/tool-path.js';
 import { loadPlatformConfig } from './platform/platform-config.js';
 import { startInstance, type ServiceInstance } from './platform/service-process.js';
+import { startSidecarProcess, waitPassing, type SidecarProcess } from './platform/sidecar-process.js';
 import { ConfigError } from '../services/runtime/config/index.js';
 
 const started: Array<{ label: string; stop: () => Promise<void> }> = [];
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   ]);
 
   const instances: ServiceInstance[] = [];
+  const sidecars: SidecarProcess[] = [];
   for (const service of config.services) {
     const databaseUrl = await postgres.createDatabase(`shopmesh_${service.name}`);
     for (const instance of service.instances) {
@@ -73,27 +75,56 @@ async function main(): Promise<void> {
           (i) => i.stop,
         ),
       );
+      const serviceId = `${service.name}-${instance}`;
+      sidecars.push(
+        await step(
+          `${serviceId} sidecar`,
+          () =>
+            startSidecarProcess({
+              serviceId,
+              consulAddr: consul.httpAddr,
+              adminPort: config.sidecarAdminPortBase + sidecars.length,
+              logFile: join(logDir, `${serviceId}-sidecar.log`),
+              readyTimeoutMs: config.readyTimeoutMs,
+            }),
+          (p) => p.stop,
+        ),
+      );
     }
   }
+  // Consul checks a sidecar's port every 10 s: wait until each is passing, so the UI shows it so.
+  say('- waiting for Consul to see every sidecar passing');
+  await Promise.all(sidecars.map((p) => waitPassing(consul.httpAddr, `${p.serviceId}-sidecar-proxy`, config.readyTimeoutMs)));
 
   say('');
   say('shopmesh is up:');
   say(`  Consul UI        ${consul.httpAddr}/ui`);
   say(`  NATS             ${nats.url}   (monitoring http://127.0.0.1:${nats.monitorPort}/jsz)`);
   say(`  PostgreSQL       ${postgres.urlFor('postgres')}   (databases shopmesh_<service>)`);
-  for (const i of instances) say(`  ${i.serviceId.padEnd(16)} grpc://${await registeredAddress(consul.httpAddr, i.serviceId)}   (sidecar registered as ${i.serviceId}-sidecar-proxy)`);
-  say(`  service logs     ${logDir}/<service>-<instance>.log`);
+  for (const i of instances) {
+    const sidecar = sidecars.find((p) => p.serviceId === i.serviceId)!;
+    say(`  ${i.serviceId.padEnd(16)} grpc://${await registeredAddress(consul.httpAddr, i.serviceId)}   mesh (sidecar) grpc://${await registeredAddress(consul.httpAddr, `${i.serviceId}-sidecar-proxy`)}`);
+    say(`  ${''.padEnd(16)} sidecar admin http://127.0.0.1:${sidecar.adminPort}/metrics  /clusters  /config  /ready`);
+  }
+  say(`  service logs     ${logDir}/<service>-<instance>.log and <service>-<instance>-sidecar.log`);
   say(`  server logs      ${[consul, nats, postgres].map((s) => s.logFile).join(', ')}`);
   say('Ctrl-C (or `make down` in another terminal) stops everything.');
 
   // A service that dies while the platform runs is reported, not silently missing.
-  const reported = new Set<ServiceInstance>();
+  const reported = new Set<ServiceInstance | SidecarProcess>();
   const watcher = setInterval(() => {
     for (const i of instances) {
       const reason = i.process.exitReason();
       if (reason !== undefined && !stopping && !reported.has(i)) {
         reported.add(i);
         say(`! ${i.serviceId} exited (${reason}); see ${i.logFile}`);
+      }
+    }
+    for (const p of sidecars) {
+      const reason = p.process.exitReason();
+      if (reason !== undefined && !stopping && !reported.has(p)) {
+        reported.add(p);
+        say(`! ${p.serviceId} sidecar exited (${reason}); see ${p.logFile}`);
       }
     }
   }, 1000);

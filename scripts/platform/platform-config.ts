@@ -11,6 +11,7 @@ export const platformSchema = z
     consul: z.object({ httpPort: port }).strict(),
     nats: z.object({ port }).strict(),
     postgres: z.object({ port }).strict(),
+    sidecarAdminPortBase: port,
     readyTimeoutMs: z.number().int().min(1000),
     services: z
       .array(
@@ -37,6 +38,7 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
       { env: 'SHOPMESH_CONSUL_HTTP_PORT', path: 'consul.httpPort', type: 'int' },
       { env: 'SHOPMESH_NATS_PORT', path: 'nats.port', type: 'int' },
       { env: 'SHOPMESH_POSTGRES_PORT', path: 'postgres.port', type: 'int' },
+      { env: 'SHOPMESH_SIDECAR_ADMIN_PORT_BASE', path: 'sidecarAdminPortBase', type: 'int' },
     ],
   });
 }
