@@ -4,7 +4,7 @@ import type { Weighted } from './weighted.js';
 
 export type BalancerKind = 'round_robin' | 'weighted_round_robin' | 'least_request';
 
-export const BALANCER_KINDS: readonly BalancerKind[] = ['round_robin', 'weighted_round_robin', 'least_request'];
+export const BALANCER_KINDS: readonly BalancerKind[] = ['weighted_round_robin', 'round_robin', 'least_request'];
 
 /**
  * Smooth weighted round robin honours Consul's Weights.Passing exactly, which is what an operator

@@ -3,12 +3,34 @@
 // Keys are camelCase only (one spelling, as in every other shopmesh config). Example registration:
 //   "Upstreams": [{ "DestinationName": "inventory", "LocalBindPort": 9191,
 //                   "Config": { "balancer": "least_request", "retry": { "numRetries": 3, "retryOn": ["UNAVAILABLE", 8] } } }]
+import { BALANCER_KINDS, DEFAULT_BALANCER_KIND, type BalancerKind } from '../balance/index.js';
+import {
+  DEFAULT_BASE_EJECTION_MS,
+  DEFAULT_CONSECUTIVE_FAILURES,
+  DEFAULT_MAX_ACTIVE,
+  DEFAULT_MAX_EJECTION_MS,
+  DEFAULT_MAX_EJECTION_PERCENT,
+  DEFAULT_MAX_PENDING,
+} from '../breaker/index.js';
+import {
+  DEFAULT_MAX_REPLAY_BYTES,
+  DEFAULT_MIN_RETRY_CONCURRENCY,
+  DEFAULT_NUM_RETRIES,
+  DEFAULT_RETRY_BACKOFF_BASE_MS,
+  DEFAULT_RETRY_BACKOFF_MAX_MS,
+  DEFAULT_RETRY_BUDGET_RATIO,
+  DEFAULT_RETRY_ON,
+  DEFAULT_RETRY_ON_CONNECT_FAILURE,
+  DEFAULT_RETRY_ON_REFUSED_STREAM,
+  DEFAULT_RETRY_ON_RESET,
+} from '../retry/index.js';
 import { ConfigError, show } from './config-error.js';
 import { parseGrpcCode } from './grpc-code.js';
 import { readBool, readInt, readNumber, readObject, readOneOf, requireOrdered, type Raw } from './read-value.js';
 
-export const BALANCERS = ['weighted_round_robin', 'round_robin', 'least_request'] as const;
-export type Balancer = (typeof BALANCERS)[number];
+/** The balancers configuration may name: balance/ owns the list. */
+export const BALANCERS = BALANCER_KINDS;
+export type Balancer = BalancerKind;
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -59,27 +81,28 @@ export interface UpstreamPolicies {
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 0;
+// The primitives own their defaults; configuration only names them.
 export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
-  numRetries: 2,
-  retryOn: Object.freeze([14]), // UNAVAILABLE: the gRPC status that means "try elsewhere"
-  retryOnConnectFailure: true,
-  retryOnRefusedStream: true,
-  retryOnReset: true,
-  backoffBaseMs: 25,
-  backoffMaxMs: 250,
-  maxReplayBytes: 65_536,
-  budgetRatio: 0.2,
-  budgetMinConcurrency: 3,
+  numRetries: DEFAULT_NUM_RETRIES,
+  retryOn: Object.freeze([...DEFAULT_RETRY_ON]),
+  retryOnConnectFailure: DEFAULT_RETRY_ON_CONNECT_FAILURE,
+  retryOnRefusedStream: DEFAULT_RETRY_ON_REFUSED_STREAM,
+  retryOnReset: DEFAULT_RETRY_ON_RESET,
+  backoffBaseMs: DEFAULT_RETRY_BACKOFF_BASE_MS,
+  backoffMaxMs: DEFAULT_RETRY_BACKOFF_MAX_MS,
+  maxReplayBytes: DEFAULT_MAX_REPLAY_BYTES,
+  budgetRatio: DEFAULT_RETRY_BUDGET_RATIO,
+  budgetMinConcurrency: DEFAULT_MIN_RETRY_CONCURRENCY,
 });
 export const DEFAULT_OUTLIER: OutlierPolicy = Object.freeze({
-  consecutiveFailures: 5,
-  baseEjectionMs: 10_000,
-  maxEjectionMs: 300_000,
-  maxEjectionPercent: 50,
+  consecutiveFailures: DEFAULT_CONSECUTIVE_FAILURES,
+  baseEjectionMs: DEFAULT_BASE_EJECTION_MS,
+  maxEjectionMs: DEFAULT_MAX_EJECTION_MS,
+  maxEjectionPercent: DEFAULT_MAX_EJECTION_PERCENT,
 });
-export const DEFAULT_LIMITS: Limits = Object.freeze({ maxActive: 1024, maxPending: 1024 });
+export const DEFAULT_LIMITS: Limits = Object.freeze({ maxActive: DEFAULT_MAX_ACTIVE, maxPending: DEFAULT_MAX_PENDING });
 export const DEFAULT_UPSTREAM_POLICIES: UpstreamPolicies = Object.freeze({
-  balancer: 'weighted_round_robin',
+  balancer: DEFAULT_BALANCER_KIND,
   connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   retry: DEFAULT_RETRY,

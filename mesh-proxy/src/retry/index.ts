@@ -20,7 +20,5 @@ export {
   DEFAULT_RETRY_ON_REFUSED_STREAM,
   DEFAULT_RETRY_ON_RESET,
   DEFAULT_RETRY_POLICY,
-  parseRetryPolicy,
   type RetryPolicy,
-  type RetryPolicyInput,
 } from './retry-policy.js';

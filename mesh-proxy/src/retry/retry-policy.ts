@@ -1,6 +1,5 @@
 // What a route retries, how often and how long it waits: the policy type, its defaults and its validation.
 
-import { checkOption, isInteger } from './check-option.js';
 
 /** gRPC status UNAVAILABLE: the server says it did not act and the caller may try again. */
 const UNAVAILABLE = 14;
@@ -52,30 +51,3 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxReplayBytes: DEFAULT_MAX_REPLAY_BYTES,
   deadlineMarginMs: DEFAULT_RETRY_DEADLINE_MARGIN_MS,
 });
-
-/** A policy as configuration writes it: any field may be left out, `retryOn` may be a list. */
-export type RetryPolicyInput = Partial<Omit<RetryPolicy, 'retryOn'>> & { retryOn?: Iterable<number> };
-
-/** Fills in the defaults and validates once, at start-up; a bad value throws with the property's name. */
-export function parseRetryPolicy(input: RetryPolicyInput = {}, name = 'retry'): RetryPolicy {
-  // A key present but undefined (an optional config field) means the default, as an absent one does.
-  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as RetryPolicyInput;
-  const p: RetryPolicy = {
-    ...DEFAULT_RETRY_POLICY,
-    ...given,
-    retryOn: new Set(given.retryOn ?? DEFAULT_RETRY_POLICY.retryOn),
-  };
-  checkOption(isInteger(p.numRetries, 0), `${name}.numRetries`, 'an integer ≥ 0', p.numRetries);
-  for (const code of p.retryOn) {
-    // 0 is OK, and 1..16 are the only codes the gRPC spec defines.
-    checkOption(Number.isInteger(code) && code >= 1 && code <= 16, `${name}.retryOn`, 'gRPC status codes from 1 to 16', code);
-  }
-  for (const flag of ['retryOnConnectFailure', 'retryOnRefusedStream', 'retryOnReset'] as const) {
-    checkOption(typeof p[flag] === 'boolean', `${name}.${flag}`, 'a boolean', p[flag]);
-  }
-  checkOption(isInteger(p.backoffBaseMs, 0), `${name}.backoffBaseMs`, 'an integer ≥ 0', p.backoffBaseMs);
-  checkOption(isInteger(p.backoffMaxMs, p.backoffBaseMs), `${name}.backoffMaxMs`, `an integer ≥ backoffBaseMs (${p.backoffBaseMs})`, p.backoffMaxMs);
-  checkOption(isInteger(p.maxReplayBytes, 0), `${name}.maxReplayBytes`, 'an integer ≥ 0', p.maxReplayBytes);
-  checkOption(isInteger(p.deadlineMarginMs ?? 0, 0), `${name}.deadlineMarginMs`, 'an integer ≥ 0', p.deadlineMarginMs);
-  return p;
-}
