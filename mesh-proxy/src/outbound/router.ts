@@ -5,6 +5,8 @@
 //     → upstream stream → response begins: committed, outcome recorded
 //     ↳ failure before the response: outcome recorded → retry policy + budget + deadline
 //        → backoff → pick another endpoint … or answer the caller with the failure
+//   at the deadline (the caller's, or requestTimeoutMs when shorter), wherever the call is: DEADLINE_EXCEEDED
+//   (the listener's timer, relay/deadlines.ts, expires the call with the deadline given to it here)
 import type { Clock, Random } from '../clock.js';
 import type { Endpoint } from '../discovery/index.js';
 import type { HeaderList } from '../h2/index.js';
@@ -26,6 +28,8 @@ export class RoutedCall extends Call {
   release: (() => void) | undefined;
   /** A retry holds budget capacity until its attempt ends. */
   holdsRetry = false;
+  /** Set while the call waits for a concurrency slot: aborting it takes the call out of the queue. */
+  waiting: AbortController | undefined;
 }
 
 export interface RouterEvents extends CallObserver {
@@ -42,6 +46,9 @@ export interface RouterOptions {
   events: RouterEvents;
 }
 
+/** What a retry that adds no load draws on: always granted, nothing to give back. */
+const NO_BUDGET = { tryAcquireRetry: () => true };
+
 export class OutboundRouter implements CallFactory, CallOwner {
   constructor(private readonly o: RouterOptions) {}
 
@@ -54,25 +61,36 @@ export class OutboundRouter implements CallFactory, CallOwner {
     const budgetMs = timeout === undefined ? requestTimeout : requestTimeout === undefined ? timeout : Math.min(timeout, requestTimeout);
     const call = new RoutedCall(this, link, streamId, headers, budgetMs === undefined ? undefined : now + budgetMs, cluster.config.retry.maxReplayBytes, endStream, now);
     this.o.events.started(call);
-    let slot: ReturnType<typeof cluster.limiter.acquire>;
+    // Counted before the limits: finished() uncounts every call, shed ones included.
+    cluster.budget.requestStarted();
+    const { limiter } = cluster;
+    let slot: ReturnType<typeof limiter.acquire>;
     try {
-      slot = cluster.limiter.acquire();
+      // A call that will wait gets a signal, so that it leaves the queue if it ends first (deadline, caller cancel)
+      // instead of holding a pending place until a slot frees; only then, since an AbortSignal costs ~5 µs.
+      if (limiter.maxPending > 0 && limiter.stats().active >= limiter.maxActive) {
+        call.waiting = new AbortController();
+        slot = limiter.acquire(call.waiting.signal);
+      } else {
+        slot = limiter.acquire();
+      }
     } catch (err) {
       this.shed(call, err);
       return;
     }
-    cluster.budget.requestStarted();
     if (typeof slot === 'function') {
       call.release = slot;
       this.attempt(call);
     } else {
       slot.then(
         (release) => {
+          call.waiting = undefined;
           call.release = release;
           if (call.done) release();
           else this.attempt(call);
         },
-        (err: unknown) => this.shed(call, err),
+        // Aborted by finished(): the call has already been answered.
+        (err: unknown) => (call.done ? undefined : this.shed(call, err)),
       );
     }
   }
@@ -84,6 +102,10 @@ export class OutboundRouter implements CallFactory, CallOwner {
     this.endAttempt(call, failure.kind === 'status' ? failure.grpcStatus !== GrpcStatus.UNAVAILABLE : false);
     const cause: RetryCause =
       failure.kind === 'status' ? { kind: 'status', grpcStatus: failure.grpcStatus } : failure.kind === 'reset' ? { kind: 'reset', code: failure.code } : { kind: failure.kind };
+    // A connect failure sent nothing: trying another endpoint adds no load anywhere, so it spends no retry budget
+    // (linkerd2-proxy never dispatches to an unconnected endpoint, for the same reason). Otherwise the calls
+    // queued on one failed connect (an instance that just drained or died) overrun the budget's floor together.
+    const free = failure.kind === 'connect_failure';
     const decision = decideRetry({
       policy: cluster.retryPolicy,
       cause,
@@ -91,11 +113,11 @@ export class OutboundRouter implements CallFactory, CallOwner {
       replayable: call.replayable,
       now: clock.now(),
       deadline: call.deadline,
-      budget: cluster.budget,
+      budget: free ? NO_BUDGET : cluster.budget,
       random: this.o.random,
     });
     if (decision.retry) {
-      call.holdsRetry = true;
+      call.holdsRetry = !free;
       this.o.events.retried?.(call, cause);
       if (decision.delayMs <= 0) this.attempt(call);
       else clock.sleep(decision.delayMs).then(() => this.attempt(call));
@@ -125,6 +147,8 @@ export class OutboundRouter implements CallFactory, CallOwner {
 
   finished(c: Call): void {
     const call = c as RoutedCall;
+    call.waiting?.abort();
+    call.waiting = undefined;
     if (call.endpoint !== undefined) this.endAttempt(call, call.resetCode === undefined);
     call.release?.();
     call.release = undefined;

@@ -98,10 +98,12 @@ export class Sidecar {
           um.endpoints('healthy', endpoints.length);
           log.info({ upstream: u.name, endpoints: endpoints.map((e) => `${e.address}:${e.port}`) }, 'endpoints updated');
         },
-        onError: (err) => {
-          cluster.stale = true;
-          um.stale(true);
-          log.warn({ upstream: u.name, err: err.message }, 'discovery failed; serving the last known endpoints');
+        onError: (err) => log.warn({ upstream: u.name, err: err.message }, 'discovery failed; serving the last known endpoints'),
+        // Both ways: set on errors only, the gauge and /clusters stayed stale after Consul came back.
+        onStale: (stale) => {
+          cluster.stale = stale;
+          um.stale(stale);
+          if (!stale) log.info({ upstream: u.name }, 'discovery answers again');
         },
       });
       const requests = new CallTelemetry('outbound', metrics.requests('outbound', u.name));
@@ -137,7 +139,6 @@ export class Sidecar {
         inbound: { local: `${config.inbound.localServiceAddress}:${config.inbound.localServicePort}`, connections: localPool.connectionCount, activeCalls: inbound.activeCalls },
         upstreams: upstreams.map((u) => {
           const state = u.watcher.state();
-          u.cluster.stale = state.stale;
           return { ...(u.cluster.snapshot() as object), discovery: { stale: state.stale, lastIndex: state.lastIndex, lastError: state.lastError?.message ?? null } };
         }),
       }),
