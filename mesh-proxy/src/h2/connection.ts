@@ -807,21 +807,27 @@ export class H2Connection {
     this.blocked.push(s);
   }
 
-  /** Calls onWritable for every blocked stream that can now make progress. */
+  /**
+   * Calls onWritable for every blocked stream that can now make progress, longest waiting first. A stream
+   * that writes and blocks again goes behind the ones still waiting (round robin): else the first large
+   * stream refills the socket buffer at every drain, and a small call blocked behind it waits for it to end.
+   */
   private notifyWritable(): void {
     if (this.blocked.length === 0) return;
     const list = this.blocked;
     this.blocked = [];
+    let waiting: Stream[] | undefined;
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
       if (!s.wantWritable || s.gone) continue;
       if (this.closing || !this.canWrite(s)) {
-        this.blocked.push(s);
+        (waiting ??= []).push(s);
         continue;
       }
       s.wantWritable = false;
       this.handler.onWritable(s.id);
     }
+    if (waiting !== undefined) this.blocked = this.blocked.length === 0 ? waiting : waiting.concat(this.blocked);
   }
 
   // ---- Writing and lifecycle --------------------------------------------------------------

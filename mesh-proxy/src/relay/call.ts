@@ -5,6 +5,7 @@
 // reader holds the writer back and the proxy never buffers more than the windows it granted
 // (plus, before a response starts, up to maxReplayBytes kept to replay a retried request).
 import type { H2Connection, HeaderList } from '../h2/index.js';
+import type { Deadlines, Expirable } from './deadlines.js';
 import { GrpcStatus, grpcStatusOf, trailersOnly } from './grpc-wire.js';
 
 export type AttemptFailure =
@@ -19,6 +20,8 @@ export type AttemptFailure =
 export interface Link {
   readonly conn: H2Connection;
   readonly calls: Map<number, Call>;
+  /** Where a downstream link's calls wait for their deadline (the listener's); absent upstream. */
+  readonly deadlines?: Deadlines | undefined;
 }
 
 /** What decides where a call goes: the outbound router (balancing, retries) or the inbound forwarder. */
@@ -36,7 +39,7 @@ const RST_NO_ERROR = 0x0;
 const RST_INTERNAL_ERROR = 0x2;
 const RST_CANCEL = 0x8;
 
-export class Call {
+export class Call implements Expirable {
   // --- the upstream attempt -------------------------------------------------------------
   /** The upstream connection of the current attempt, while one is attached. */
   upLink: Link | undefined;
@@ -79,6 +82,8 @@ export class Call {
   traceparent: string | undefined;
   /** The call's tracing span, ended with its status when the call ends. */
   span: { end(grpcStatusCode: number): void } | undefined;
+  /** Position in the listener's deadline heap (owned by Deadlines). */
+  deadlineSlot = -1;
 
   readonly down: H2Connection;
 
@@ -99,6 +104,8 @@ export class Call {
     this.requestEnded = requestEnded;
     this.startedAt = now;
     downLink.calls.set(downId, this);
+    // The proxy's own timer for the deadline: the caller may never reset, the upstream may ignore grpc-timeout.
+    if (deadline !== undefined) downLink.deadlines?.add(this);
   }
 
   /** True while a retry could still resend the whole request. */
@@ -173,7 +180,10 @@ export class Call {
     if (!this.committed) {
       const status = endStream ? grpcStatusOf(headers) : undefined;
       if (status !== undefined && status !== 0) {
-        // Trailers-only error: nothing forwarded yet, so the owner may still retry it.
+        // Trailers-only error: nothing forwarded yet, so the owner may still retry it. The upstream ended
+        // only its side: while our request is still open, stop it (RFC 9113 §8.1 RST_STREAM(NO_ERROR)),
+        // else the stream stays open on that connection for ever and counts against its concurrency limit.
+        if (!this.requestEndSent) this.up?.reset(this.upId, RST_NO_ERROR);
         this.failAttempt({ kind: 'status', grpcStatus: status, headers });
         return;
       }
@@ -356,6 +366,7 @@ export class Call {
     this.chunks = [];
     this.responseQueue = [];
     this.detach();
+    this.downLink.deadlines?.remove(this);
     if (this.downLink.calls.get(this.downId) === this) this.downLink.calls.delete(this.downId);
     this.owner.finished(this);
   }

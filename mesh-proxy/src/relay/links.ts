@@ -1,6 +1,7 @@
 // The H2 handlers of the relay: they route each connection's stream events to the Call of that stream.
 import type { H2Connection, H2Handler, HeaderList } from '../h2/index.js';
 import type { Call, Link } from './call.js';
+import type { Deadlines } from './deadlines.js';
 
 const RST_INTERNAL_ERROR = 0x2;
 const RST_REFUSED_STREAM = 0x7;
@@ -18,7 +19,11 @@ export class DownstreamLink implements H2Handler, Link {
   readonly calls = new Map<number, Call>();
   conn!: H2Connection;
 
-  constructor(private readonly factory: CallFactory) {}
+  constructor(
+    private readonly factory: CallFactory,
+    /** Where calls with a grpc-timeout wait for it to pass (shared by the listener's connections). */
+    readonly deadlines?: Deadlines,
+  ) {}
 
   onHeaders(streamId: number, headers: HeaderList, endStream: boolean): void {
     const call = this.calls.get(streamId);

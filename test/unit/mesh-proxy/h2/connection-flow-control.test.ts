@@ -226,3 +226,33 @@ test('h2 flow control - an empty DATA with END_STREAM is sent even with no windo
   t.is(f.payload.length, 0);
   t.throws(() => h.conn.sendData(1, Buffer.alloc(1), false), { message: /already ended/ });
 });
+
+test('h2 flow control - streams blocked on a full socket take turns: one that just wrote goes behind those still waiting', async (t) => {
+  const h = await openServer(t, { limits: { maxBufferedWriteBytes: 64 * 1024 } }, [[SettingId.INITIAL_WINDOW_SIZE, MAX_INT31]]);
+  h.peer.send(frame(FrameType.WINDOW_UPDATE, 0, 0, u32(100_000_000)));
+  await withStream(h, 1);
+  await withStream(h, 3);
+  await h.peer.settle();
+  h.ours.stall();
+  // Stream 1 has far more to send than the socket holds; stream 3, blocked after it, only a little.
+  const big = Buffer.alloc(16 * 1024 * 1024);
+  let bigSent = h.conn.sendData(1, big, false);
+  t.is(h.conn.sendData(3, Buffer.alloc(100), false), 0, 'the socket is full');
+  await new Promise((r) => setImmediate(r)); // flushed into the stalled socket
+  let smallSentInRound = -1;
+  let round = 0;
+  h.rec.on.onWritable = (id) => {
+    if (id === 1) bigSent += h.conn.sendData(1, big.subarray(bigSent), false);
+    else if (h.conn.sendData(3, Buffer.alloc(100), false) === 100) smallSentInRound = round;
+  };
+  // Each drain frees the socket once; stream 1 refills it whenever it goes first.
+  for (round = 1; round <= 3 && smallSentInRound < 0; round++) {
+    const before = h.rec.of('writable').length;
+    h.ours.unstall();
+    h.ours.stall();
+    await h.rec.until(() => h.rec.of('writable').length > before, `a drain in round ${round}`);
+    await new Promise((r) => setImmediate(r));
+  }
+  t.true(smallSentInRound >= 1 && smallSentInRound <= 2, `the small stream waited ${smallSentInRound < 0 ? 'more than 3' : smallSentInRound} drains behind the big one`);
+  h.ours.unstall();
+});
