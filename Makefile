@@ -8,7 +8,7 @@ NPM_STAMP := node_modules/.package-lock.json
 GEN_STAMP := services/gen/.generated
 PROTOS := $(shell find proto -name '*.proto' -not -path 'proto/third_party/*') proto/buf.yaml proto/buf.gen.yaml
 
-.PHONY: help deps build generate typecheck lint test up down clean distclean
+.PHONY: help deps build generate typecheck lint test bench up down clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ lint: $(GEN_STAMP) ## buf lint and tsc --noEmit
 test: deps build ## proto lint, type check, then every ava test against real Consul/NATS/PostgreSQL
 	cd proto && buf lint
 	@bash scripts/test.sh $(ARGS)
+
+bench: deps build ## sidecar speed: direct vs one sidecar vs the pair, then a CPU profile (ARGS="--quick" ~30 s)
+	@node --import tsx scripts/bench/main.ts $(ARGS)
 
 up: deps build ## run the platform (Ctrl-C stops it); data in .data/
 	@node --import tsx scripts/up.ts
