@@ -35,7 +35,8 @@ const BOOTSTRAP_ATTEMPTS = 5;
 /**
  * Creates the bookkeeping tables if missing. Two runners doing this at once on PostgreSQL can
  * both pass the IF NOT EXISTS check; the loser then fails with 23505 (on pg_type's unique
- * index, for the table's row type) or 42P07, although the table now exists: retried.
+ * index, for the table's row type), 42710 (type "…" already exists, the same race caught one
+ * step later) or 42P07, although the table now exists: retried.
  */
 export async function ensureHistoryTables(db: StatementRunner, clock: Clock, signal?: AbortSignal): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -44,7 +45,7 @@ export async function ensureHistoryTables(db: StatementRunner, clock: Clock, sig
       return;
     } catch (err) {
       const state = sqlState(err);
-      const raced = state === SqlState.uniqueViolation || state === SqlState.duplicateTable;
+      const raced = state === SqlState.uniqueViolation || state === SqlState.duplicateTable || state === SqlState.duplicateObject;
       if (!raced || attempt >= BOOTSTRAP_ATTEMPTS) throw err;
       await clock.sleep(backoffMs(attempt, 10, 200, systemRandom), signal);
     }

@@ -11,6 +11,7 @@ export const SqlState = {
    */
   statementCompletionUnknown: '40003',
   duplicateTable: '42P07',
+  duplicateObject: '42710',
   readOnlySqlTransaction: '25006',
   queryCanceled: '57014',
   adminShutdown: '57P01',

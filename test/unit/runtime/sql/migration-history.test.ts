@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import test from 'ava';
 import { pino } from 'pino';
 import { MigrationError, sha256, type PlannedMigration } from '../../../../services/runtime/sql/migration-files.js';
-import { pendingMigrations, type AppliedMigration } from '../../../../services/runtime/sql/migration-history.js';
+import { ensureHistoryTables, pendingMigrations, type AppliedMigration } from '../../../../services/runtime/sql/migration-history.js';
+import { InstantClock } from '../../../support/fake-clock.js';
 
 function planned(version: number, sql: string, fileName: string | undefined = `${String(version).padStart(4, '0')}_m.sql`): PlannedMigration {
   return { version, name: `${String(version).padStart(4, '0')}_m`, fileName, sql, checksum: sha256(sql) };
@@ -67,4 +68,31 @@ test('pendingMigrations - versions applied by a newer release are logged, not fa
   const warning = lines.find((l) => l.version === 7);
   t.truthy(warning);
   t.regex(warning?.msg ?? '', /newer release/);
+});
+
+for (const code of ['23505', '42710', '42P07']) {
+  test(`ensureHistoryTables - a concurrent creator's race (${code}) is retried until the tables exist`, async (t) => {
+    let calls = 0;
+    const db = {
+      query: async () => {
+        calls++;
+        if (calls === 1) throw Object.assign(new Error('raced'), { code });
+        return { rows: [], rowCount: 0, command: '', oid: 0, fields: [] };
+      },
+    };
+    await ensureHistoryTables(db as never, new InstantClock());
+    t.true(calls > 1);
+  });
+}
+
+test('ensureHistoryTables - any other error is not retried', async (t) => {
+  let calls = 0;
+  const db = {
+    query: async () => {
+      calls++;
+      throw Object.assign(new Error('denied'), { code: '42501' });
+    },
+  };
+  await t.throwsAsync(ensureHistoryTables(db as never, new InstantClock()), { message: 'denied' });
+  t.is(calls, 1);
 });
