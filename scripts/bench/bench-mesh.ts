@@ -76,7 +76,8 @@ export async function startBenchMesh(o: {
   nodeArgs: readonly string[];
   onStarted: (label: string, stop: () => Promise<void>) => void;
 }): Promise<BenchMesh> {
-  const consul = await startConsul();
+  // In the run's folder, so that its log outlives the run (a sidecar that cannot reach the agent says little).
+  const consul = await startConsul({ dataDir: join(o.logDir, 'consul') });
   o.onStarted('consul', () => consul.stop());
   const [inboundPort, upstreamPort, clientAppPort, clientSidecarPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const serverId = await register(consul, UPSTREAM, o.backendPort, inboundPort, []);
