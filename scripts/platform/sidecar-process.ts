@@ -26,6 +26,8 @@ export interface StartSidecarOptions {
   nodeArgs?: readonly string[];
   env?: Record<string, string>;
   readyTimeoutMs: number;
+  /** A temp folder the watchdog removes if the caller dies without stopping the sidecar (tests). */
+  removeDirOnOrphan?: string;
 }
 
 export async function startSidecarProcess(o: StartSidecarOptions): Promise<SidecarProcess> {
@@ -36,6 +38,7 @@ export async function startSidecarProcess(o: StartSidecarOptions): Promise<Sidec
     env: { ...process.env, CONSUL_HTTP_ADDR: o.consulAddr, ...o.env },
     logFile: o.logFile,
     processName: 'node',
+    ...(o.removeDirOnOrphan !== undefined ? { removeDirOnOrphan: o.removeDirOnOrphan } : {}),
   });
   const stop = () => proc.stop(SIDECAR_STOP_GRACE_MS);
   const until = Date.now() + o.readyTimeoutMs;

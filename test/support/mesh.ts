@@ -3,10 +3,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, freePort, spawnManaged, type ConsulServer } from '../../scripts/servers/index.js';
+import { freePort, type ConsulServer } from '../../scripts/servers/index.js';
+import { startSidecarProcess } from '../../scripts/platform/sidecar-process.js';
 import { eventually } from './eventually.js';
 
-const MESH_PROXY_BIN = join(REPO_ROOT, 'mesh-proxy/bin/mesh-proxy.js');
 
 export interface InstanceSpec {
   name: string;
@@ -76,45 +76,38 @@ export interface SidecarProcess {
   exitReason(): string | undefined;
 }
 
-/** Runs `mesh-proxy --sidecar-for <serviceId>` as its own process; resolves once it logged "sidecar started". */
+/** Runs `mesh-proxy --sidecar-for <serviceId>` as its own process (as `make up` does); resolves once it serves. */
 export async function startSidecar(consul: ConsulServer, serviceId: string, o: { logLevel?: string; env?: Record<string, string> } = {}): Promise<SidecarProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'shopmesh-test-sidecar-'));
   const logFile = join(dir, 'sidecar.log');
-  const proc = await spawnManaged({
-    command: process.execPath,
-    args: [MESH_PROXY_BIN, '--sidecar-for', serviceId, '--admin-port', '0', '--log-level', o.logLevel ?? 'info'],
-    cwd: REPO_ROOT,
-    env: { ...process.env, CONSUL_HTTP_ADDR: consul.httpAddr, ...o.env },
-    logFile,
-    processName: 'node',
-    removeDirOnOrphan: dir,
-  });
-  const read = () => {
-    try {
-      return readFileSync(logFile, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const adminPort = await eventually(
-    () => {
-      const exited = proc.exitReason();
-      if (exited !== undefined) throw new Error(`sidecar for ${serviceId} exited (${exited}):\n${read()}`);
-      const m = /"adminPort":(\d+).*"msg":"sidecar started"/.exec(read());
-      return m ? Number(m[1]) : undefined;
-    },
-    20_000,
-    `sidecar for ${serviceId} to start`,
-  ).catch((err: Error) => {
-    proc.killNow();
+  let sidecar: Awaited<ReturnType<typeof startSidecarProcess>>;
+  try {
+    sidecar = await startSidecarProcess({
+      serviceId,
+      consulAddr: consul.httpAddr,
+      adminPort: 0,
+      logFile,
+      readyTimeoutMs: 20_000,
+      removeDirOnOrphan: dir,
+      ...(o.logLevel ? { logLevel: o.logLevel } : {}),
+      ...(o.env ? { env: o.env } : {}),
+    });
+  } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${err.message}\n${read()}`);
-  });
+    throw err;
+  }
+  const { adminPort, process: proc } = sidecar;
   return {
     serviceId,
     pid: proc.pid,
     adminPort,
-    log: read,
+    log: () => {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return '';
+      }
+    },
     admin: async (path) => {
       const res = await fetch(`http://127.0.0.1:${adminPort}${path}`);
       return { status: res.status, body: await res.text() };
